@@ -1,0 +1,58 @@
+package helper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff between attempts: the first wait, its growth cap.
+const (
+	firstBackoff = 250 * time.Millisecond
+	maxBackoff   = 2 * time.Second
+)
+
+// retry calls attempt until it succeeds, fails for good, or ctx leaves no time for another try.
+// Connection failures, 429 and 5xx are worth another try; a Retry-After header sets the wait.
+func retry[T any](ctx context.Context, log *Log, attempt func(context.Context) (T, error)) (T, error) {
+	backoff := firstBackoff
+	for n := 1; ; n++ {
+		v, err := attempt(ctx)
+		if err == nil || !transient(err) {
+			return v, err
+		}
+
+		wait := jitter(backoff)
+		var terr *TokenError
+		if errors.As(err, &terr) && terr.RetryAfter > 0 {
+			wait = terr.RetryAfter
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return v, fmt.Errorf("%w (gave up after %d attempts: no time left to retry)", err, n)
+		}
+		log.Debugf("attempt %d failed, retrying in %v", n, wait.Round(time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(wait):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// transient reports whether err may clear up on its own.
+func transient(err error) bool {
+	var terr *TokenError
+	if errors.As(err, &terr) {
+		return terr.Temporary()
+	}
+	var nerr *netError
+	return errors.As(err, &nerr)
+}
+
+// jitter spreads d by ±20% so that many callers retrying at once do not stay in step.
+func jitter(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
