@@ -33,7 +33,7 @@ func (f *File) Load(key string) (Entry, error) {
 	defer file.Close()
 
 	if info, err := file.Stat(); err == nil && looseMode(info.Mode()) {
-		f.warn("ignored cache file %s: its mode %v lets others read it", file.Name(), info.Mode().Perm())
+		f.warn("ignored cache file %s: its mode %04o lets others read it", file.Name(), info.Mode().Perm())
 		return Entry{}, fmt.Errorf("%w: loose permissions", ErrMiss)
 	}
 	data, err := io.ReadAll(io.LimitReader(file, maxEntrySize))
@@ -73,7 +73,7 @@ func (f *File) makeDir() error {
 	if err != nil || !looseMode(info.Mode()) {
 		return err
 	}
-	f.warn("cache folder %s had mode %v; set it to 0700", f.Dir, info.Mode().Perm())
+	f.warn("cache folder %s had mode %04o; set it to 0700", f.Dir, info.Mode().Perm())
 	return os.Chmod(f.Dir, 0o700)
 }
 
