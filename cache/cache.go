@@ -30,7 +30,7 @@ var (
 	// ErrMiss means there is no usable entry for the key.
 	ErrMiss = errors.New("no cached token")
 	// ErrUnavailable means the store's backend cannot be used here (no keyring service, say).
-	ErrUnavailable = errors.New("keyring unavailable")
+	ErrUnavailable = errors.New("keyring is unavailable")
 	// ErrTooBig means the backend refused the entry for its size.
 	ErrTooBig = errors.New("token too large for the keyring")
 )

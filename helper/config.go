@@ -253,7 +253,7 @@ func checkConfigFile(path string, info fs.FileInfo) (private bool, err error) {
 	}
 	mode := info.Mode().Perm()
 	if mode&0o022 != 0 {
-		return false, fmt.Errorf("config %s is writable by group or others (mode %v); "+
+		return false, fmt.Errorf("config %s is writable by group or others (mode %04o); "+
 			"run chmod go-w %s", path, mode, path)
 	}
 	return mode&0o044 == 0, nil
@@ -285,7 +285,7 @@ func ReadConfig(path string) (*Config, error) {
 	for _, p := range cfg.Profiles {
 		if p.secretInline && !private {
 			return nil, fmt.Errorf("config %s: profile %q has client_secret inline but the file is "+
-				"readable by others (mode %v); run chmod 600 %s, or use client_secret_env",
+				"readable by others (mode %04o); run chmod 600 %s, or use client_secret_env",
 				path, p.Name, info.Mode().Perm(), path)
 		}
 	}

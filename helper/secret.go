@@ -101,7 +101,7 @@ func secretFromFile(path string) (string, error) {
 	}
 	defer f.Close()
 	if info, err := f.Stat(); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return "", withHint(fmt.Errorf("client_secret_file %s is open to group or others (mode %v)",
+		return "", withHint(fmt.Errorf("client_secret_file %s is open to group or others (mode %04o)",
 			path, info.Mode().Perm()), "run chmod 600 "+path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxSecretSize))

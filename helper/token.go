@@ -67,8 +67,9 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 	}
 
 	if !opt.Force {
-		if e, ok := h.lookup(store, key, minTTL); ok {
-			return cachedToken(e), nil
+		e, fresh, err := h.lookup(store, key, minTTL)
+		if err != nil || fresh {
+			return cachedToken(e), err
 		}
 	}
 
@@ -80,9 +81,9 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 	defer unlock()
 	h.Log.Debugf("profile %s: took the lock after %v", p.Name, h.Now().Sub(start).Round(time.Millisecond))
 
-	e, fresh := h.lookup(store, key, minTTL)
-	if fresh && (!opt.Force || e.ObtainedAt.After(start)) {
-		return cachedToken(e), nil
+	e, fresh, err := h.lookup(store, key, minTTL)
+	if err != nil || fresh && (!opt.Force || e.ObtainedAt.After(start)) {
+		return cachedToken(e), err
 	}
 
 	tok, err := h.fetch(ctx, p, e)
@@ -103,17 +104,22 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 }
 
 // lookup reads the cache. It reports the entry it found, if any, and whether it is fresh enough
-// to hand out.
-func (h *Helper) lookup(store cache.Store, key string, minTTL time.Duration) (cache.Entry, bool) {
+// to hand out. Its only error is a keyring that cannot be reached when cache = "keyring" asks for
+// nothing else: then fetching would only make a token that cannot be kept.
+func (h *Helper) lookup(store cache.Store, key string, minTTL time.Duration) (cache.Entry, bool, error) {
 	e, err := store.Load(key)
+	if _, keyringOnly := store.(*cache.Keyring); keyringOnly && errors.Is(err, cache.ErrUnavailable) {
+		return e, false, withHint(fmt.Errorf("cache = \"keyring\", but the %w", err),
+			`set cache = "auto" to fall back to a file where no keyring runs`)
+	}
 	if err != nil {
 		h.Log.Debugf("cache miss (%s): %v", store.Name(), err)
-		return cache.Entry{}, false
+		return e, false, nil
 	}
 	fresh := Fresh(e, minTTL, h.Now())
 	h.Log.Debugf("cache hit (%s): token %s, %v left, fresh=%v", store.Name(),
 		Fingerprint(e.AccessToken), e.ExpiresAt.Sub(h.Now()).Round(time.Second), fresh)
-	return e, fresh
+	return e, fresh, nil
 }
 
 // Fresh reports whether a cached token may be handed out at now. It must have more than minTTL
