@@ -68,8 +68,11 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 
 	if !opt.Force {
 		e, fresh, err := h.lookup(store, key, minTTL)
-		if err != nil || fresh {
-			return cachedToken(e), err
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", p.Name, err)
+		}
+		if fresh {
+			return cachedToken(e), nil
 		}
 	}
 
@@ -82,8 +85,11 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 	h.Log.Debugf("profile %s: took the lock after %v", p.Name, h.Now().Sub(start).Round(time.Millisecond))
 
 	e, fresh, err := h.lookup(store, key, minTTL)
-	if err != nil || fresh && (!opt.Force || e.ObtainedAt.After(start)) {
-		return cachedToken(e), err
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: %w", p.Name, err)
+	}
+	if fresh && (!opt.Force || e.ObtainedAt.After(start)) {
+		return cachedToken(e), nil
 	}
 
 	tok, err := h.fetch(ctx, p, e)
