@@ -76,4 +76,5 @@ echo
 echo "demo: $("$bindir/c3cred" status | head -2 | tail -1)"
 exec 3>&-
 wait "$standin_pid" 2>/dev/null || true
-echo "demo: the stand-in says: $(grep -h 'token requests' "$work/standin.log" || echo '(no count)')"
+echo "demo: $(grep -h 'requests:' "$work/standin.log" | sed 's/^c3-standin: //')"
+echo "demo: one token request for two calls: the second came from the cache"

@@ -27,6 +27,9 @@ func (f *File) path(key string) string { return filepath.Join(f.Dir, key+".token
 // the next Save replaces it with a private one.
 func (f *File) Load(key string) (Entry, error) {
 	file, err := os.Open(f.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Entry{}, ErrMiss
+	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("%w: %v", ErrMiss, err)
 	}
