@@ -52,6 +52,11 @@ var commands []*command
 func init() {
 	commands = []*command{
 		tokenCommand,
+		kubectlCommand,
+		gitCommand,
+		execCommand,
+		whoamiCommand,
+		inspectCommand,
 		secretCommand,
 		logoutCommand,
 		statusCommand,
@@ -184,24 +189,34 @@ func (r *runner) exit(err error) int {
 		fmt.Fprintf(r.env.Stderr, "usage: %s\n", r.synopsis())
 		return exitUsage
 	}
+	var exit *exitStatus
+	if errors.As(err, &exit) && exit.err == nil {
+		return exit.code
+	}
 	fmt.Fprintf(r.env.Stderr, "c3cred: %s\n", err)
 	if hint := helper.HintOf(err); hint != "" {
 		fmt.Fprintf(r.env.Stderr, "c3cred: hint: %s\n", hint)
 	}
-	var exit *exitStatus
-	if errors.As(err, &exit) {
+	if exit != nil {
 		return exit.code
 	}
 	return exitFailure
 }
 
-// exitStatus is an error that carries the status to exit with (exec passes on its child's).
+// exitStatus is an error that carries the status to exit with. exec passes on its command's
+// status with no err: the command has said what went wrong, and c3cred adds nothing.
 type exitStatus struct {
 	code int
 	err  error
 }
 
-func (e *exitStatus) Error() string { return e.err.Error() }
+func (e *exitStatus) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
 func (e *exitStatus) Unwrap() error { return e.err }
 
 func (r *runner) synopsis() string {
