@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 )
 
 // File stores each entry as a file in Dir, readable by its owner only.
@@ -16,6 +17,10 @@ type File struct {
 	Dir string
 	// Warn, if set, is told about problems that cost a cache hit but are not errors.
 	Warn func(format string, args ...any)
+
+	// warned holds the files already warned about: a run reads its entry twice, around the lock,
+	// and one warning is enough.
+	warned sync.Map
 }
 
 // Name returns "file".
@@ -36,7 +41,10 @@ func (f *File) Load(key string) (Entry, error) {
 	defer file.Close()
 
 	if info, err := file.Stat(); err == nil && looseMode(info.Mode()) {
-		f.warn("ignored cache file %s: its mode %04o lets others read it", file.Name(), info.Mode().Perm())
+		if _, seen := f.warned.LoadOrStore(file.Name(), true); !seen {
+			f.warn("ignored cache file %s: its mode %04o lets others read it", file.Name(),
+				info.Mode().Perm())
+		}
 		return Entry{}, fmt.Errorf("%w: loose permissions", ErrMiss)
 	}
 	data, err := io.ReadAll(io.LimitReader(file, maxEntrySize))

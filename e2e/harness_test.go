@@ -136,6 +136,8 @@ type result struct {
 	stderr  string
 	code    int
 	elapsed time.Duration
+	// maxRSS is the process's peak resident memory in bytes, or -1 where the OS does not say.
+	maxRSS int64
 }
 
 func (r *result) String() string {
@@ -182,11 +184,12 @@ func (w *world) finish(cmd *exec.Cmd, args []string) *result {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
-	r := &result{args: args, stdout: stdout.String(), stderr: stderr.String(),
-		elapsed: time.Since(start), code: cmd.ProcessState.ExitCode()}
 	if err != nil && cmd.ProcessState == nil {
 		w.t.Fatalf("run c3cred: %v", err)
 	}
+	r := &result{args: args, stdout: stdout.String(), stderr: stderr.String(),
+		elapsed: time.Since(start), code: cmd.ProcessState.ExitCode(),
+		maxRSS: maxRSS(cmd.ProcessState)}
 	w.record(r)
 	return r
 }
@@ -256,4 +259,26 @@ func (w *world) seed(token string, obtained, expires time.Time) {
 func (w *world) cacheFile() string {
 	key := cache.Key(profileName, w.srv.URL, w.srv.TokenURL, w.srv.ClientID)
 	return filepath.Join(w.stateDir(), "tokens", key+".token")
+}
+
+// edit rewrites the config file, replacing each old string with its new one (pairs, in order).
+func (w *world) edit(oldnew ...string) {
+	w.t.Helper()
+	w.writeConfig(strings.NewReplacer(oldnew...).Replace(readFile(w.t, w.configPath())))
+}
+
+// cached reads the profile's file cache entry as c3cred would.
+func (w *world) cached() (cache.Entry, error) {
+	f := &cache.File{Dir: filepath.Join(w.stateDir(), "tokens")}
+	return f.Load(cache.Key(profileName, w.srv.URL, w.srv.TokenURL, w.srv.ClientID))
+}
+
+// waitFor polls cond every 10ms until it holds, failing the test after five seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+	}
 }

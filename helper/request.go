@@ -74,10 +74,15 @@ func newHTTPClient(p *Profile) (*http.Client, error) {
 	return &http.Client{
 		Transport: transport,
 		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-			return fmt.Errorf("refused a redirect to %s", req.URL.Redacted())
+			return fmt.Errorf("%w to %s://%s, which c3cred does not follow", errRedirect,
+				req.URL.Scheme, clean(req.URL.Host, 100))
 		},
 	}, nil
 }
+
+// errRedirect reports a token endpoint that answered with a redirect. Only the target's scheme and
+// host are named: its path or query may echo what the request carried.
+var errRedirect = errors.New("token endpoint redirected")
 
 func loadCAFile(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
@@ -112,35 +117,26 @@ func requestToken(ctx context.Context, client *http.Client, p *Profile, secret s
 
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, transportError(req.URL.Host, err)
+		return nil, transportError(req.URL.Host, secret, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodySize+1))
 	if err != nil {
-		return nil, transportError(req.URL.Host, err)
+		return nil, transportError(req.URL.Host, secret, err)
 	}
 	if len(body) > maxBodySize {
 		return nil, fmt.Errorf("token endpoint sent a response over %d bytes", maxBodySize)
 	}
-	reply, err := parseTokenResponse(resp, body)
-	var terr *TokenError
-	if errors.As(err, &terr) {
-		terr.Description = strings.ReplaceAll(terr.Description, secret, "[redacted]")
-	}
-	return reply, err
+	return parseTokenResponse(resp, body, secret)
 }
 
 // parseTokenResponse reads a token or an RFC 6749 error from a response. It accepts JSON whatever
 // the Content-Type says, since servers mislabel it, but names an HTML page for what it is: a
-// login page or proxy error usually means the token_url is wrong.
-func parseTokenResponse(resp *http.Response, body []byte) (*tokenReply, error) {
+// login page or proxy error usually means the token_url is wrong. Text from the server reaches an
+// error only through serverText, so that a server echoing the request never prints the secret.
+func parseTokenResponse(resp *http.Response, body []byte, secret string) (*tokenReply, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		terr := &TokenError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
-		var eb tokenErrorBody
-		if json.Unmarshal(body, &eb) == nil {
-			terr.Code, terr.Description = clean(eb.Code, 64), clean(eb.Description, 200)
-		}
-		return nil, terr
+		return nil, errorReply(resp, body, secret)
 	}
 	var reply tokenReply
 	if err := json.Unmarshal(body, &reply); err != nil {
@@ -148,21 +144,51 @@ func parseTokenResponse(resp *http.Response, body []byte) (*tokenReply, error) {
 			return nil, withHint(errors.New("token endpoint answered with an HTML page, not a token"),
 				"check the profile's url and token_url")
 		}
-		return nil, fmt.Errorf("token endpoint sent malformed JSON (%d bytes): %v", len(body), err)
+		return nil, fmt.Errorf("token endpoint sent malformed JSON (%d bytes): %s", len(body),
+			jsonProblem(err, len(body)))
 	}
 	var eb tokenErrorBody
 	if json.Unmarshal(body, &eb) == nil && eb.Code != "" {
-		return nil, &TokenError{Status: resp.StatusCode, Code: clean(eb.Code, 64),
-			Description: clean(eb.Description, 200)}
+		return nil, &TokenError{Status: resp.StatusCode, Code: serverText(eb.Code, secret, 64),
+			Description: serverText(eb.Description, secret, 200)}
 	}
 	switch {
 	case reply.AccessToken == "":
 		return nil, errors.New("token endpoint's answer has no access_token")
 	case reply.TokenType != "" && !strings.EqualFold(reply.TokenType, "bearer"):
 		return nil, fmt.Errorf("token endpoint issued a token of type %q; c3cred handles bearer tokens",
-			clean(reply.TokenType, 32))
+			serverText(reply.TokenType, secret, 32))
 	}
 	return &reply, nil
+}
+
+// errorReply reads a response whose status is not 2xx.
+func errorReply(resp *http.Response, body []byte, secret string) *TokenError {
+	terr := &TokenError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header)}
+	var eb tokenErrorBody
+	if json.Unmarshal(body, &eb) == nil {
+		terr.Code = serverText(eb.Code, secret, 64)
+		terr.Description = serverText(eb.Description, secret, 200)
+	}
+	return terr
+}
+
+// jsonProblem says why a body of size bytes is not the JSON expected without quoting the body: the
+// decoder's own messages can quote a value, and a value may be the echoed secret.
+func jsonProblem(err error, size int) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax) && syntax.Offset >= int64(size):
+		return "it is cut short"
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("syntax error at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("%s is a JSON %s", typ.Field, typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the body is a JSON %s, not an object", typ.Value)
+	}
+	return "a value of the wrong kind"
 }
 
 // retryAfter reads a Retry-After header given in seconds; dates and nonsense count as absent.
@@ -175,7 +201,9 @@ func retryAfter(h http.Header) time.Duration {
 }
 
 // transportError describes a failure to talk to host without the request's body or URL query.
-func transportError(host string, err error) error {
+// The transport's own text can quote what the server sent (a malformed header line), so it is
+// treated as server text.
+func transportError(host, secret string, err error) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
@@ -183,17 +211,32 @@ func transportError(host string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("token request to %s ran out of time: %w", host, context.DeadlineExceeded)
 	}
-	return &netError{host: host, err: err}
+	if errors.Is(err, errRedirect) {
+		return withHint(err, "set token_url to the address the platform serves tokens at")
+	}
+	return &netError{host: host, msg: serverText(err.Error(), secret, 300), err: err}
 }
 
 // netError is a failure to exchange a request with the token endpoint; it is worth retrying.
 type netError struct {
 	host string
+	msg  string // err's text, cleaned and redacted
 	err  error
 }
 
-func (e *netError) Error() string { return fmt.Sprintf("could not reach %s: %v", e.host, e.err) }
+func (e *netError) Error() string { return fmt.Sprintf("could not reach %s: %s", e.host, e.msg) }
 func (e *netError) Unwrap() error { return e.err }
+
+// serverText makes text the server sent safe to print: the client secret, raw or form-encoded as
+// the request carried it, is cut out before the text is cleaned and shortened, so that no part of
+// it survives a cut.
+func serverText(s, secret string, n int) string {
+	if secret != "" {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+		s = strings.ReplaceAll(s, url.QueryEscape(secret), "[redacted]")
+	}
+	return clean(s, n)
+}
 
 // clean makes server-supplied text safe to print: one line, printable, at most n runes.
 func clean(s string, n int) string {

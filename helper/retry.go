@@ -24,13 +24,13 @@ func retry[T any](ctx context.Context, log *Log, attempt func(context.Context) (
 			return v, err
 		}
 
-		wait := jitter(backoff)
+		wait, asked := jitter(backoff), false
 		var terr *TokenError
 		if errors.As(err, &terr) && terr.RetryAfter > 0 {
-			wait = terr.RetryAfter
+			wait, asked = terr.RetryAfter, true
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return v, fmt.Errorf("%w (gave up after %d attempts: no time left to retry)", err, n)
+			return v, giveUp(err, n, wait, asked)
 		}
 		log.Debugf("attempt %d failed, retrying in %v", n, wait.Round(time.Millisecond))
 		select {
@@ -40,6 +40,15 @@ func retry[T any](ctx context.Context, log *Log, attempt func(context.Context) (
 		}
 		backoff = min(2*backoff, maxBackoff)
 	}
+}
+
+// giveUp explains a retry that would end past the deadline: a server's Retry-After is honoured,
+// never slept through beyond the time left.
+func giveUp(err error, attempts int, wait time.Duration, asked bool) error {
+	if asked {
+		return fmt.Errorf("%w (it asked to retry in %v, more than the time left)", err, wait)
+	}
+	return fmt.Errorf("%w (gave up after %d attempts: no time left to retry)", err, attempts)
 }
 
 // transient reports whether err may clear up on its own.

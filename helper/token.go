@@ -52,9 +52,9 @@ type Token struct {
 // Concurrent callers for one profile make one request: each takes the profile's lock and reads the
 // cache again before fetching, so all but the first find the token the first one saved. When a
 // refresh fails while the cached token still works, the cached token is returned with a warning.
-func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, error) {
+func (h *Helper) Token(parent context.Context, p *Profile, opt Options) (*Token, error) {
 	start := h.Now()
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(p.Timeout))
+	ctx, cancel := context.WithTimeout(parent, time.Duration(p.Timeout))
 	defer cancel()
 	store, err := h.Store(p)
 	if err != nil {
@@ -77,9 +77,9 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 	}
 
 	h.Log.Debugf("profile %s: waiting for the refresh lock", p.Name)
-	unlock, err := cache.Lock(ctx, filepath.Join(h.StateDir, "locks"), key)
+	unlock, err := h.lock(ctx, p, key)
 	if err != nil {
-		return h.fallBack(store, key, err)
+		return h.fallBack(parent, p, store, key, fmt.Errorf("profile %q: %w", p.Name, err))
 	}
 	defer unlock()
 	h.Log.Debugf("profile %s: took the lock after %v", p.Name, h.Now().Sub(start).Round(time.Millisecond))
@@ -94,7 +94,7 @@ func (h *Helper) Token(ctx context.Context, p *Profile, opt Options) (*Token, er
 
 	tok, err := h.fetch(ctx, p, e)
 	if err != nil {
-		return h.fallBack(store, key, err)
+		return h.fallBack(parent, p, store, key, err)
 	}
 
 	if tok.ExpiresAt.IsZero() {
@@ -140,9 +140,26 @@ func Fresh(e cache.Entry, minTTL time.Duration, now time.Time) bool {
 	return e.ExpiresAt.Sub(now) > margin
 }
 
+// lock takes the profile's refresh lock. A lock that cannot be made at all, in a state folder that
+// cannot be written, costs only single flight: the refresh goes ahead without it, with a warning.
+func (h *Helper) lock(ctx context.Context, p *Profile, key string) (unlock func(), err error) {
+	unlock, err = cache.Lock(ctx, filepath.Join(h.StateDir, "locks"), key)
+	if err != nil && ctx.Err() == nil {
+		h.Log.Warnf("profile %s: %v; refreshing without the lock", p.Name, err)
+		return func() {}, nil
+	}
+	return unlock, err
+}
+
 // fallBack answers a failed refresh: with the cached token, if it has not yet expired, else
-// with the failure.
-func (h *Helper) fallBack(store cache.Store, key string, cause error) (*Token, error) {
+// with the failure. A refresh stopped by the caller (SIGINT, SIGTERM) is a failure whatever the
+// cache holds: the user asked c3cred to stop, not to answer.
+func (h *Helper) fallBack(parent context.Context, p *Profile, store cache.Store, key string,
+	cause error) (*Token, error) {
+	if parent.Err() != nil {
+		return nil, fmt.Errorf("profile %q: stopped before a token came: %v", p.Name,
+			context.Cause(parent))
+	}
 	e, err := store.Load(key)
 	if err != nil || !h.Now().Before(e.ExpiresAt) || h.Now().Before(e.ObtainedAt.Add(-time.Minute)) {
 		return nil, cause
