@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -53,23 +54,35 @@ func runExec(r *runner, args []string) error {
 	}
 
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = childEnv(os.Environ(), tok.AccessToken, p.URL)
+	cmd.Env = childEnv(os.Environ(), tok.AccessToken, p.URL, secretVars(p)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = r.env.Stdin, r.env.Stdout, r.env.Stderr
 	r.log.Debugf("exec: running %s with token %s", argv[0], helper.Fingerprint(tok.AccessToken))
 	return commandStatus(argv[0], runForwarding(cmd))
 }
 
-// childEnv is env with C3_AUTH_TOKEN and C3_URL set to token and url, replacing any already there.
-// The command inherits c3cred's own environment, not Env.Getenv's view of it: exec is only ever
-// run as a process of its own.
-func childEnv(env []string, token, url string) []string {
+// childEnv is env with C3_AUTH_TOKEN and C3_URL set to token and url, replacing any already
+// there, and without the variables named in drop. The command inherits c3cred's own environment,
+// not Env.Getenv's view of it: exec is only ever run as a process of its own.
+func childEnv(env []string, token, url string, drop ...string) []string {
+	drop = append(drop, "C3_AUTH_TOKEN", "C3_URL")
 	out := make([]string, 0, len(env)+2)
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, "C3_AUTH_TOKEN=") && !strings.HasPrefix(kv, "C3_URL=") {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(drop, name) {
 			out = append(out, kv)
 		}
 	}
 	return append(out, "C3_AUTH_TOKEN="+token, "C3_URL="+url)
+}
+
+// secretVars names the variables that may hold the profile's client secret: the command gets a
+// token, and has no business with what makes tokens.
+func secretVars(p *helper.Profile) []string {
+	vars := []string{"C3CRED_CLIENT_SECRET"}
+	if p.ClientSecretEnv != "" {
+		vars = append(vars, p.ClientSecretEnv)
+	}
+	return vars
 }
 
 // runForwarding starts cmd and waits for it, passing on the signals in forwarded meanwhile.

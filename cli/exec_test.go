@@ -12,9 +12,11 @@ import (
 )
 
 func TestChildEnv(t *testing.T) {
-	env := []string{"PATH=/bin", "C3_AUTH_TOKEN=stale", "C3_URL=https://old", "C3_URLX=kept"}
-	got := childEnv(env, "fresh", "https://new/app")
-	want := []string{"PATH=/bin", "C3_URLX=kept", "C3_AUTH_TOKEN=fresh", "C3_URL=https://new/app"}
+	env := []string{"PATH=/bin", "C3_AUTH_TOKEN=stale", "C3_URL=https://old", "C3_URLX=kept",
+		"MY_SECRET=s3cr3t", "C3CRED_CLIENT_SECRET=s3cr3t", "MY_SECRET_2=kept"}
+	got := childEnv(env, "fresh", "https://new/app", "MY_SECRET", "C3CRED_CLIENT_SECRET")
+	want := []string{"PATH=/bin", "C3_URLX=kept", "MY_SECRET_2=kept", "C3_AUTH_TOKEN=fresh",
+		"C3_URL=https://new/app"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
