@@ -165,19 +165,11 @@ func TestReadConfigPermissions(t *testing.T) {
 // TestConfigFiles parses each file in testdata/config: the good ones must parse, and each bad-*
 // one must fail with the message its first line names after "# want: ".
 func TestConfigFiles(t *testing.T) {
-	paths, err := filepath.Glob("../testdata/config/*.toml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no config files: %v", err)
-	}
-	for _, path := range paths {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			first, _, _ := strings.Cut(string(data), "\n")
+	for name, data := range readSeeds(t, "../testdata/config/*.toml") {
+		t.Run(name, func(t *testing.T) {
+			first, _, _ := strings.Cut(data, "\n")
 			want, bad := strings.CutPrefix(first, "# want: ")
-			_, err = ParseConfig(filepath.Base(path), data)
+			_, err := ParseConfig(name, []byte(data))
 			switch {
 			case !bad && err != nil:
 				t.Errorf("ParseConfig: %v", err)
@@ -189,11 +181,8 @@ func TestConfigFiles(t *testing.T) {
 }
 
 func FuzzParseConfig(f *testing.F) {
-	seeds, _ := filepath.Glob("../testdata/config/*.toml")
-	for _, path := range seeds {
-		if data, err := os.ReadFile(path); err == nil {
-			f.Add(string(data))
-		}
+	for _, data := range readSeeds(f, "../testdata/config/*.toml") {
+		f.Add(data)
 	}
 	f.Add(goodConfig)
 	f.Add("[profiles.p]\nurl = \"https://h/a\"\nclient_id = \"c\"\nmin_ttl = \"1h\"\n")

@@ -4,32 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 )
-
-// execInfoSeeds returns the KUBERNETES_EXEC_INFO values in testdata/execinfo, as kubectl 1.32 set
-// them for the kubeconfigs their names describe.
-func execInfoSeeds(t testing.TB) map[string]string {
-	t.Helper()
-	paths, err := filepath.Glob("testdata/execinfo/*.json")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no exec info examples: %v", err)
-	}
-	seeds := map[string]string{}
-	for _, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seeds[filepath.Base(path)] = string(data)
-	}
-	return seeds
-}
 
 func TestParseExecInfoFromKubectl(t *testing.T) {
 	tests := []struct {
@@ -42,7 +21,7 @@ func TestParseExecInfoFromKubectl(t *testing.T) {
 		{"v1beta1-cluster-info.json", ExecV1beta1, false},
 		{"v1-cluster-ca-extension.json", ExecV1, false},
 	}
-	seeds := execInfoSeeds(t)
+	seeds := readSeeds(t, "testdata/execinfo/*.json")
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			got, err := ParseExecInfo(seeds[tt.file])
@@ -137,7 +116,7 @@ func TestExecCredential(t *testing.T) {
 // FuzzParseExecInfo checks that any KUBERNETES_EXEC_INFO either fails cleanly or yields a version
 // whose ExecCredential kubectl can decode and match.
 func FuzzParseExecInfo(f *testing.F) {
-	seeds := execInfoSeeds(f)
+	seeds := readSeeds(f, "testdata/execinfo/*.json")
 	for _, name := range slices.Sorted(maps.Keys(seeds)) {
 		f.Add(seeds[name])
 	}

@@ -2,34 +2,12 @@ package helper
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
 )
-
-// gitSeeds returns the requests in testdata/git: what git 2.39 sent a helper for get, store and
-// erase, and (get-authtype.txt) a get as git 2.46 writes it, with capabilities and the server's
-// WWW-Authenticate headers.
-func gitSeeds(t testing.TB) map[string]string {
-	t.Helper()
-	paths, err := filepath.Glob("testdata/git/*.txt")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no git request examples: %v", err)
-	}
-	seeds := map[string]string{}
-	for _, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seeds[filepath.Base(path)] = string(data)
-	}
-	return seeds
-}
 
 func TestParseGitRequestFromGit(t *testing.T) {
 	tests := []struct {
@@ -47,7 +25,7 @@ func TestParseGitRequestFromGit(t *testing.T) {
 			Capabilities: []string{"authtype", "state"},
 			WWWAuth:      []string{`Bearer realm="c3"`, `Basic realm="c3"`}}},
 	}
-	seeds := gitSeeds(t)
+	seeds := readSeeds(t, "testdata/git/*.txt")
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			got, err := ParseGitRequest(strings.NewReader(seeds[tt.file]))
@@ -286,7 +264,7 @@ func encodeGitRequest(req *GitRequest) string {
 // FuzzParseGitRequest checks that any input either fails cleanly or parses to a request that
 // survives being written back in git's form and read again, and whose answer git can read.
 func FuzzParseGitRequest(f *testing.F) {
-	seeds := gitSeeds(f)
+	seeds := readSeeds(f, "testdata/git/*.txt")
 	for _, name := range []string{"get-host.txt", "get-path.txt", "erase.txt", "store.txt",
 		"fill-url.txt", "get-authtype.txt"} {
 		f.Add(seeds[name])
