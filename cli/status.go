@@ -38,7 +38,7 @@ func runStatus(r *runner, args []string) error {
 		if name == cfg.DefaultProfile {
 			name += " (default)"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", name, p.URL, storeName(h, p), p.SecretSource(),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", name, p.URL, h.Store(p).Name(), p.SecretSource(),
 			tokenState(h, p))
 	}
 	if err := w.Flush(); err != nil {
@@ -48,13 +48,6 @@ func runStatus(r *runner, args []string) error {
 	return err
 }
 
-func storeName(h *helper.Helper, p *helper.Profile) string {
-	store, err := h.Store(p)
-	if err != nil {
-		return "?"
-	}
-	return store.Name()
-}
 
 // tokenState says how long the cached token has left, without showing it.
 func tokenState(h *helper.Helper, p *helper.Profile) string {

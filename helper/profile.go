@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/adrg/xdg"
 
@@ -61,26 +59,22 @@ func (p *Profile) CacheKey() string {
 func DefaultStateDir() string { return filepath.Join(xdg.StateHome, "c3cred") }
 
 // Store returns the token store the profile's cache setting names.
-func (h *Helper) Store(p *Profile) (cache.Store, error) {
+func (h *Helper) Store(p *Profile) cache.Store {
 	file := &cache.File{Dir: filepath.Join(h.StateDir, "tokens"), Warn: h.Log.Warnf}
 	switch p.Cache {
 	case "keyring":
-		return h.Keyring, nil
+		return h.Keyring
 	case "file":
-		return file, nil
+		return file
 	case "none":
-		return cache.None{}, nil
+		return cache.None{}
 	}
-	return &cache.Auto{Keyring: h.Keyring, File: file, Warn: h.Log.Warnf}, nil
+	return &cache.Auto{Keyring: h.Keyring, File: file, Warn: h.Log.Warnf}
 }
 
 // Forget drops the profile's cached token.
 func (h *Helper) Forget(p *Profile) error {
-	store, err := h.Store(p)
-	if err != nil {
-		return err
-	}
-	if err := store.Delete(p.CacheKey()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := h.Store(p).Delete(p.CacheKey()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("profile %q: could not forget the cached token: %w", p.Name, err)
 	}
 	return nil
@@ -88,22 +82,5 @@ func (h *Helper) Forget(p *Profile) error {
 
 // Cached returns the profile's cached token entry, fresh or not.
 func (h *Helper) Cached(p *Profile) (cache.Entry, error) {
-	store, err := h.Store(p)
-	if err != nil {
-		return cache.Entry{}, err
-	}
-	return store.Load(p.CacheKey())
-}
-
-// New returns a Helper wired to the real world: the process environment, the XDG state folder and
-// the OS keyring.
-func New(log *Log) *Helper {
-	return &Helper{
-		Getenv:   os.Getenv,
-		Stderr:   log.W,
-		Log:      log,
-		StateDir: DefaultStateDir(),
-		Keyring:  &cache.Keyring{},
-		Now:      time.Now,
-	}
+	return h.Store(p).Load(p.CacheKey())
 }

@@ -56,10 +56,11 @@ func (h *Helper) Token(parent context.Context, p *Profile, opt Options) (*Token,
 	start := h.Now()
 	ctx, cancel := context.WithTimeout(parent, time.Duration(p.Timeout))
 	defer cancel()
-	store, err := h.Store(p)
-	if err != nil {
-		return nil, err
+	if h.Keyring != nil {
+		// The timeout bounds the whole call, so no keyring call may wait longer.
+		h.Keyring.Wait = min(cache.DefaultKeyringWait, time.Duration(p.Timeout))
 	}
+	store := h.Store(p)
 	key := p.CacheKey()
 	minTTL := time.Duration(p.MinTTL)
 	if opt.MinTTL > 0 {

@@ -100,7 +100,7 @@ func TestRetriesStopAtCachedExpiry(t *testing.T) {
 	f := newFlow(t, "file", func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, `{"error":"temporarily_unavailable"}`, http.StatusServiceUnavailable)
 	})
-	store, _ := f.h.Store(f.p)
+	store := f.h.Store(f.p)
 	e := cache.Entry{AccessToken: "cached", ObtainedAt: f.now.Add(-time.Hour),
 		ExpiresAt: f.now.Add(400 * time.Millisecond)}
 	if err := store.Save(f.p.CacheKey(), e); err != nil {
@@ -124,7 +124,7 @@ func TestTokenStoppedByCaller(t *testing.T) {
 		arrived <- struct{}{}
 		<-r.Context().Done()
 	})
-	store, _ := f.h.Store(f.p)
+	store := f.h.Store(f.p)
 	e := cache.Entry{AccessToken: "cached", ObtainedAt: f.now.Add(-57 * time.Minute),
 		ExpiresAt: f.now.Add(3 * time.Minute)}
 	if err := store.Save(f.p.CacheKey(), e); err != nil {
