@@ -76,10 +76,16 @@ func lookup(name string) *command {
 
 // Run runs c3cred with args (args[0] is the program name) and returns the exit status.
 func Run(args []string, env Env) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	r := &runner{env: env, ctx: ctx, log: &helper.Log{W: env.Stderr}}
+	r := &runner{env: env, ctx: context.Background(), log: &helper.Log{W: env.Stderr}}
 	return r.exit(r.dispatch(args))
+}
+
+// interruptible derives from ctx a context that ends on SIGINT or SIGTERM, so that a refresh or
+// a request stops cleanly, saying so, instead of dying mid-write. Only work that waits on the
+// network or a lock asks for it: watching for signals starts two threads, which cost a cached
+// call 0.4 ms, some 15% of its time (measured with go run ./bench).
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 }
 
 // runner carries one invocation's state from dispatch to the command.

@@ -29,11 +29,12 @@ func (r *runner) selectProfile() (*helper.Profile, error) {
 // helper returns the token engine for this run.
 func (r *runner) helper() *helper.Helper {
 	return &helper.Helper{
-		Getenv:   r.env.Getenv,
-		Stderr:   r.env.Stderr,
-		Log:      r.log,
-		StateDir: helper.DefaultStateDir(),
-		Keyring:  &cache.Keyring{Getenv: r.env.Getenv},
-		Now:      time.Now,
+		Getenv:    r.env.Getenv,
+		Stderr:    r.env.Stderr,
+		Log:       r.log,
+		StateDir:  helper.DefaultStateDir(),
+		Keyring:   &cache.Keyring{Getenv: r.env.Getenv},
+		Now:       time.Now,
+		Interrupt: interruptible,
 	}
 }

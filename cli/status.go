@@ -48,7 +48,6 @@ func runStatus(r *runner, args []string) error {
 	return err
 }
 
-
 // tokenState says how long the cached token has left, without showing it.
 func tokenState(h *helper.Helper, p *helper.Profile) string {
 	e, err := h.Cached(p)

@@ -36,7 +36,9 @@ func runWhoami(r *runner, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, raw, err := h.WhoAmI(r.ctx, p, tok.AccessToken)
+	ctx, stop := interruptible(r.ctx)
+	defer stop()
+	id, raw, err := h.WhoAmI(ctx, p, tok.AccessToken)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,10 @@ type Helper struct {
 	Keyring *cache.Keyring
 	// Now is the clock.
 	Now func() time.Time
+	// Interrupt, if set, derives the context of a refresh (the lock wait and the token request)
+	// from Token's; the CLI makes it end on SIGINT or SIGTERM. It is called only when the cache
+	// cannot answer, so that a cached token costs no signal handling.
+	Interrupt func(context.Context) (context.Context, context.CancelFunc)
 }
 
 // Options adjust one token request.
@@ -53,9 +57,6 @@ type Token struct {
 // cache again before fetching, so all but the first find the token the first one saved. When a
 // refresh fails while the cached token still works, the cached token is returned with a warning.
 func (h *Helper) Token(parent context.Context, p *Profile, opt Options) (*Token, error) {
-	start := h.Now()
-	ctx, cancel := context.WithTimeout(parent, time.Duration(p.Timeout))
-	defer cancel()
 	if h.Keyring != nil {
 		// The timeout bounds the whole call, so no keyring call may wait longer.
 		h.Keyring.Wait = min(cache.DefaultKeyringWait, time.Duration(p.Timeout))
@@ -76,6 +77,22 @@ func (h *Helper) Token(parent context.Context, p *Profile, opt Options) (*Token,
 			return cachedToken(e), nil
 		}
 	}
+	return h.refresh(parent, p, opt, store, key, minTTL)
+}
+
+// refresh gets a new token for p under the profile's lock, unless another process has just saved
+// one, and caches it. The timeout and the signal watch start here, after the cache has had its
+// say: a timer and a signal handler each start runtime machinery a cache hit has no use for.
+func (h *Helper) refresh(parent context.Context, p *Profile, opt Options, store cache.Store,
+	key string, minTTL time.Duration) (*Token, error) {
+	start := h.Now()
+	if h.Interrupt != nil {
+		var stop context.CancelFunc
+		parent, stop = h.Interrupt(parent)
+		defer stop()
+	}
+	ctx, cancel := context.WithTimeout(parent, time.Duration(p.Timeout))
+	defer cancel()
 
 	h.Log.Debugf("profile %s: waiting for the refresh lock", p.Name)
 	unlock, err := h.lock(ctx, p, key)
