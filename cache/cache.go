@@ -12,8 +12,8 @@
 // Every store treats an entry it cannot read, or one written for another key, as a miss
 // ([ErrMiss]): a damaged cache costs one token request, never a failure.
 //
-// [Lock] takes a per-key lock file so that concurrent processes make one token request between them;
-// the kernel drops the lock when its holder dies, however it dies.
+// [Lock] takes a per-key lock file so that concurrent processes make one token request between
+// them; the kernel drops the lock when its holder dies, however it dies.
 package cache
 
 import (

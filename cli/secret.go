@@ -54,7 +54,8 @@ func runSecret(r *runner, args []string) error {
 			Hint: "with no keyring, use client_secret_file or client_secret_env instead",
 		}
 	}
-	fmt.Fprintf(r.env.Stderr, "c3cred: stored the client secret of profile %s in the keyring\n", p.Name)
+	fmt.Fprintf(r.env.Stderr, "c3cred: stored the client secret of profile %s in the keyring\n",
+		p.Name)
 	if src := p.SecretSource(); src != "keyring" {
 		r.log.Warnf("profile %s takes its secret from %s, which wins over the keyring", p.Name, src)
 	}

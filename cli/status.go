@@ -61,5 +61,6 @@ func tokenState(h *helper.Helper, p *helper.Profile) string {
 	if left <= 0 {
 		return "expired " + e.ExpiresAt.Local().Format(time.DateTime)
 	}
-	return fmt.Sprintf("%v left (expires %s)", left.Round(time.Second), e.ExpiresAt.Local().Format(time.DateTime))
+	return fmt.Sprintf("%v left (expires %s)", left.Round(time.Second),
+		e.ExpiresAt.Local().Format(time.DateTime))
 }

@@ -164,7 +164,8 @@ func (p *Profile) normalize() error {
 		p.Cache = "auto"
 	case "auto", "keyring", "file", "none":
 	default:
-		return fmt.Errorf("profile %q: cache %q is not one of auto, keyring, file, none", p.Name, p.Cache)
+		return fmt.Errorf("profile %q: cache %q is not one of auto, keyring, file, none",
+			p.Name, p.Cache)
 	}
 	return nil
 }
@@ -177,7 +178,8 @@ func checkURL(raw string) error {
 	}
 	switch {
 	case u.User != nil:
-		return fmt.Errorf("%q carries credentials; put them in client_id and a secret source", u.Redacted())
+		return fmt.Errorf("%q carries credentials; put them in client_id and a secret source",
+			u.Redacted())
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
@@ -235,7 +237,8 @@ func (c *Config) Select(name string) (*Profile, error) {
 	}
 	if name == "" {
 		return nil, fmt.Errorf("config %s defines %d profiles and no default_profile; "+
-			"choose one with --profile (%s)", c.Path, len(c.Profiles), strings.Join(c.Names(), ", "))
+			"choose one with --profile (%s)", c.Path, len(c.Profiles),
+			strings.Join(c.Names(), ", "))
 	}
 	p := c.Profiles[name]
 	if p == nil {

@@ -101,7 +101,8 @@ func loadCAFile(path string) (*x509.CertPool, error) {
 
 // requestToken makes one client-credentials request. The credentials go in the form body, as the
 // platform documents, never in an Authorization header.
-func requestToken(ctx context.Context, client *http.Client, p *Profile, secret string) (*tokenReply, error) {
+func requestToken(ctx context.Context, client *http.Client, p *Profile,
+	secret string) (*tokenReply, error) {
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
 		"client_id":     {p.ClientID},

@@ -16,7 +16,8 @@ const (
 
 // retry calls attempt until it succeeds, fails for good, or ctx leaves no time for another try.
 // Connection failures, 429 and 5xx are worth another try; a Retry-After header sets the wait.
-func retry[T any](ctx context.Context, log *Log, attempt func(context.Context) (T, error)) (T, error) {
+func retry[T any](ctx context.Context, log *Log,
+	attempt func(context.Context) (T, error)) (T, error) {
 	backoff := firstBackoff
 	for n := 1; ; n++ {
 		v, err := attempt(ctx)

@@ -69,7 +69,8 @@ func (h *Helper) secretFromKeyring(p *Profile) (string, error) {
 	switch {
 	case errors.Is(err, cache.ErrMiss):
 		return "", withHint(errors.New("no client secret is configured"),
-			fmt.Sprintf("run `c3cred secret set --profile %s`, or set client_secret_env in the config", p.Name))
+			fmt.Sprintf("run `c3cred secret set --profile %s`, or set client_secret_env in "+
+				"the config", p.Name))
 	case err != nil:
 		return "", withHint(fmt.Errorf("could not read the client secret from the keyring: %w", err),
 			"with no keyring, set client_secret_env, client_secret_command or client_secret_file")
@@ -100,7 +101,8 @@ func secretFromFile(path string) (string, error) {
 		return "", fmt.Errorf("could not read client_secret_file: %w", err)
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+	info, err := f.Stat()
+	if err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		return "", withHint(fmt.Errorf("client_secret_file %s is open to group or others (mode %04o)",
 			path, info.Mode().Perm()), "run chmod 600 "+path)
 	}

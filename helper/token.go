@@ -100,7 +100,8 @@ func (h *Helper) refresh(parent context.Context, p *Profile, opt Options, store 
 		return h.fallBack(parent, p, store, key, fmt.Errorf("profile %q: %w", p.Name, err))
 	}
 	defer unlock()
-	h.Log.Debugf("profile %s: took the lock after %v", p.Name, h.Now().Sub(start).Round(time.Millisecond))
+	h.Log.Debugf("profile %s: took the lock after %v", p.Name,
+		h.Now().Sub(start).Round(time.Millisecond))
 
 	e, fresh, err := h.lookup(store, key, minTTL)
 	if err != nil {
@@ -120,9 +121,11 @@ func (h *Helper) refresh(parent context.Context, p *Profile, opt Options, store 
 			"it is not cached", p.Name)
 		return tok, nil
 	}
-	entry := cache.Entry{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt, ObtainedAt: h.Now()}
+	entry := cache.Entry{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt,
+		ObtainedAt: h.Now()}
 	if err := store.Save(key, entry); err != nil {
-		h.Log.Warnf("profile %s: could not cache the token in the %s: %v", p.Name, store.Name(), err)
+		h.Log.Warnf("profile %s: could not cache the token in the %s: %v", p.Name, store.Name(),
+			err)
 	}
 	return tok, nil
 }
@@ -130,9 +133,11 @@ func (h *Helper) refresh(parent context.Context, p *Profile, opt Options, store 
 // lookup reads the cache. It reports the entry it found, if any, and whether it is fresh enough
 // to hand out. Its only error is a keyring that cannot be reached when cache = "keyring" asks for
 // nothing else: then fetching would only make a token that cannot be kept.
-func (h *Helper) lookup(store cache.Store, key string, minTTL time.Duration) (cache.Entry, bool, error) {
+func (h *Helper) lookup(store cache.Store, key string,
+	minTTL time.Duration) (cache.Entry, bool, error) {
 	e, err := store.Load(key)
-	if _, keyringOnly := store.(*cache.Keyring); keyringOnly && errors.Is(err, cache.ErrUnavailable) {
+	_, keyringOnly := store.(*cache.Keyring)
+	if keyringOnly && errors.Is(err, cache.ErrUnavailable) {
 		return e, false, withHint(fmt.Errorf("cache = \"keyring\", but the %w", err),
 			`set cache = "auto" to fall back to a file where no keyring runs`)
 	}
@@ -151,11 +156,17 @@ func (h *Helper) lookup(store cache.Store, key string, minTTL time.Duration) (ca
 // that a short-lived token is used for half its life rather than refetched on every call.
 // An entry obtained in the future means the clock went back: its age is unknown, so it is stale.
 func Fresh(e cache.Entry, minTTL time.Duration, now time.Time) bool {
-	if now.Before(e.ObtainedAt.Add(-time.Minute)) {
+	if clockWentBack(e, now) {
 		return false
 	}
 	margin := min(minTTL, e.ExpiresAt.Sub(e.ObtainedAt)/2)
 	return e.ExpiresAt.Sub(now) > margin
+}
+
+// clockWentBack reports whether e was obtained later than now, beyond a minute's skew: the clock
+// was set back since, and how long the token has left is not known.
+func clockWentBack(e cache.Entry, now time.Time) bool {
+	return now.Before(e.ObtainedAt.Add(-time.Minute))
 }
 
 // lock takes the profile's refresh lock. A lock that cannot be made at all, in a state folder that
@@ -179,7 +190,7 @@ func (h *Helper) fallBack(parent context.Context, p *Profile, store cache.Store,
 			context.Cause(parent))
 	}
 	e, err := store.Load(key)
-	if err != nil || !h.Now().Before(e.ExpiresAt) || h.Now().Before(e.ObtainedAt.Add(-time.Minute)) {
+	if now := h.Now(); err != nil || !now.Before(e.ExpiresAt) || clockWentBack(e, now) {
 		return nil, cause
 	}
 	h.Log.Warnf("%v; using the cached token, which expires in %v", cause,

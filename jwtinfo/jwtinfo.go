@@ -1,16 +1,17 @@
 // Package jwtinfo reads the claims of a JSON Web Token without verifying it.
 //
-// A client of the C3 AI Platform cannot check a token's signature: no public key is published to it.
-// It reads the claims only to know when the token expires, so it can renew in time, and to show a
-// user what a token says. Nothing here may be used to decide whether a token is trustworthy.
+// A client of the C3 AI Platform cannot check a token's signature: no public key is published to
+// it. It reads the claims only to know when the token expires, so it can renew in time, and to
+// show a user what a token says. Nothing here may be used to decide whether a token is
+// trustworthy.
 //
 // # Expiry in milliseconds
 //
 // RFC 7519 writes exp in seconds since the epoch, but the platform writes it in milliseconds
 // (1750278202122 for 2025-06-18T20:23:22Z). A stock JWT library reads such a value as a date some
-// 55,000 years away, and a cache built on it would never renew. [Parse] therefore reads an exp above
-// [MillisThreshold] as milliseconds: no token issued in seconds reaches that value before the
-// year 5138, and no millisecond value falls below it after March 1973.
+// 55,000 years away, and a cache built on it would never renew. [Parse] therefore reads an exp
+// above [MillisThreshold] as milliseconds: no token issued in seconds reaches that value before
+// the year 5138, and no millisecond value falls below it after March 1973.
 package jwtinfo
 
 import (
@@ -43,7 +44,8 @@ var ErrNotJWT = errors.New("not a JWT")
 type Info struct {
 	// Header is the decoded JOSE header (alg, typ).
 	Header map[string]any
-	// Claims holds every claim as decoded JSON; numbers are json.Number, so large values stay exact.
+	// Claims holds every claim as decoded JSON; numbers are json.Number, so large values stay
+	// exact.
 	Claims map[string]any
 	// Expiry is the instant exp names, or the zero time when the token has no exp.
 	Expiry time.Time
