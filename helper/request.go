@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // maxBodySize bounds what is read of a response from the platform.
@@ -242,7 +243,7 @@ func serverText(s, secret string, n int) string {
 // clean makes server-supplied text safe to print: one line, printable, at most n runes.
 func clean(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if !unicode.IsPrint(r) { // C0 and C1 controls, and format marks that reorder text
 			return ' '
 		}
 		return r
