@@ -43,6 +43,7 @@ type command struct {
 	name    string
 	summary string
 	usage   string // the synopsis after "c3cred "
+	details string // what the command's own flags and arguments mean, for its --help
 	run     func(r *runner, args []string) error
 }
 
@@ -235,7 +236,8 @@ func (r *runner) synopsis() string {
 // help is the current command's help text, or the list of commands.
 func (r *runner) help() string {
 	if r.cmd != nil && r.cmd.name != "help" {
-		return fmt.Sprintf("usage: c3cred %s\n\n%s\n%s", r.cmd.usage, r.cmd.summary, commonFlags)
+		return fmt.Sprintf("usage: c3cred %s\n\n%s\n\n%s%s", r.cmd.usage, r.cmd.summary,
+			r.cmd.details, commonFlags)
 	}
 	var b strings.Builder
 	b.WriteString("c3cred hands out OAuth access tokens for apps on the C3 AI Platform.\n\n")

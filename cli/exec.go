@@ -18,7 +18,11 @@ var execCommand = &command{
 	name:    "exec",
 	summary: "run a command with C3_AUTH_TOKEN and C3_URL set; exit with its status",
 	usage:   "exec [--profile P] [--] CMD [ARG...]",
-	run:     runExec,
+	details: `  CMD runs with C3_AUTH_TOKEN (the token) and C3_URL (the profile's url) in its
+  environment; flags after CMD are its own. c3cred exits with CMD's status.
+
+`,
+	run: runExec,
 }
 
 // Exit statuses for a command that could not be started, as shells use them.

@@ -12,7 +12,14 @@ var gitCommand = &command{
 	name:    "git-credential",
 	summary: "act as git's credential helper (credential.helper = c3): get, store, erase",
 	usage:   "git-credential [--profile P] get|store|erase",
-	run:     runGitCredential,
+	details: `  get             answer git with the token of the profile that serves git's URL
+  store           do nothing: c3cred keeps its own cache
+  erase           forget that profile's cached token (git refused it)
+  Without --profile, the profile whose url matches git's protocol, host and path answers;
+  when none does, c3cred prints nothing and git asks its next helper.
+
+`,
+	run: runGitCredential,
 }
 
 // runGitCredential speaks git's credential helper protocol. An action it does not know is

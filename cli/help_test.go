@@ -47,11 +47,36 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	}
 }
 
+// TestCommandHelp checks that each command's help, reached both ways, explains its own flags
+// and arguments as well as the common ones.
 func TestCommandHelp(t *testing.T) {
-	for _, name := range []string{"kubectl", "git-credential", "exec", "whoami", "inspect"} {
-		code, out, _ := runCLI(t, nil, "", "help", name)
-		if code != 0 || !strings.HasPrefix(out, "usage: c3cred "+name) {
-			t.Errorf("help %s: exit %d, stdout %q", name, code, out)
+	tests := []struct {
+		name string
+		want []string
+	}{
+		{"token", []string{"--format", "--min-ttl", "--force"}},
+		{"kubectl", nil},
+		{"git-credential", []string{"get", "store", "erase"}},
+		{"exec", []string{"C3_AUTH_TOKEN", "C3_URL"}},
+		{"whoami", []string{"--json"}},
+		{"inspect", []string{"--json", "stdin"}},
+		{"secret", []string{"set", "delete"}},
+		{"logout", []string{"--all"}},
+		{"status", nil},
+		{"version", nil},
+	}
+	for _, tt := range tests {
+		for _, args := range [][]string{{"help", tt.name}, {tt.name, "--help"}} {
+			code, out, _ := runCLI(t, nil, "", args...)
+			if code != 0 || !strings.HasPrefix(out, "usage: c3cred "+tt.name) {
+				t.Errorf("%v: exit %d, stdout %q", args, code, out)
+				continue
+			}
+			for _, want := range append(tt.want, "--profile", "--config", "--verbose") {
+				if !strings.Contains(out, want) {
+					t.Errorf("%v does not explain %s:\n%s", args, want, out)
+				}
+			}
 		}
 	}
 }

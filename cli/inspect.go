@@ -18,7 +18,13 @@ var inspectCommand = &command{
 	name:    "inspect",
 	summary: "show a token's claims and expiry; the signature is NOT verified",
 	usage:   "inspect [--profile P] [--json] [- | TOKEN]",
-	run:     runInspect,
+	details: `  -               read the token from stdin (raw, header or JSON form)
+  TOKEN           the token itself; other users can see a command's arguments: prefer -
+                  with neither, the profile's cached token
+  --json          print the header, claims and expiry as JSON
+
+`,
+	run: runInspect,
 }
 
 // maxTokenInput bounds what inspect reads from stdin; a platform token is under 2 KB.

@@ -9,7 +9,10 @@ var logoutCommand = &command{
 	name:    "logout",
 	summary: "forget the cached token of a profile, or of all of them",
 	usage:   "logout [--profile P | --all]",
-	run:     runLogout,
+	details: `  --all           forget the cached tokens of every profile in the config
+
+`,
+	run: runLogout,
 }
 
 func runLogout(r *runner, args []string) error {

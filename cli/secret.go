@@ -18,7 +18,12 @@ var secretCommand = &command{
 	name:    "secret",
 	summary: "store the client secret in the keyring (from stdin or a prompt), or delete it",
 	usage:   "secret set|delete [--profile P]",
-	run:     runSecret,
+	details: `  set             read the secret from stdin, or prompt for it without echo on a terminal,
+                  and store it in the keyring
+  delete          remove it from the keyring
+
+`,
+	run: runSecret,
 }
 
 func runSecret(r *runner, args []string) error {

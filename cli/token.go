@@ -10,7 +10,13 @@ var tokenCommand = &command{
 	name:    "token",
 	summary: "print a valid access token (json, raw, or an Authorization header)",
 	usage:   "token [--profile P] [--format json|raw|header] [--min-ttl D] [--force]",
-	run:     runToken,
+	details: `  --format F      json (default): {"access_token","token_type","expires_at"};
+                  raw: the token; header: "Authorization: Bearer <token>"
+  --min-ttl D     renew unless the token has at least D left (default: the profile's min_ttl)
+  --force         fetch a new token whatever the cache holds
+
+`,
+	run: runToken,
 }
 
 func runToken(r *runner, args []string) error {

@@ -11,7 +11,10 @@ var whoamiCommand = &command{
 	name:    "whoami",
 	summary: "ask the platform who the profile's token stands for (User.myUser)",
 	usage:   "whoami [--profile P] [--json]",
-	run:     runWhoami,
+	details: `  --json          print the platform's reply as it came
+
+`,
+	run: runWhoami,
 }
 
 // runWhoami prints the identity the platform sees behind the profile's token: a few readable
