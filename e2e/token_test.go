@@ -101,7 +101,8 @@ func TestRenewal(t *testing.T) {
 		{"plenty left", -10 * time.Minute, time.Hour, nil, false},
 		{"inside min_ttl", -56 * time.Minute, time.Hour, nil, true},
 		{"expired", -2 * time.Hour, time.Hour, nil, true},
-		{"--min-ttl asks for more", -30 * time.Minute, time.Hour, []string{"--min-ttl", "45m"}, true},
+		{"--min-ttl asks for more", -30 * time.Minute, time.Hour,
+			[]string{"--min-ttl", "45m"}, true},
 		{"--force", -time.Minute, time.Hour, []string{"--force"}, true},
 		// A token living 4m with min_ttl 5m is renewed at half-life, not on every call.
 		{"short-lived, before half-life", -time.Minute, 4 * time.Minute, nil, false},
@@ -200,7 +201,7 @@ func TestTransientThenSuccess(t *testing.T) {
 
 func TestPersistentFailureEndsWithinTimeout(t *testing.T) {
 	w := newWorld(t, standin.Options{}, "")
-	w.writeConfig(strings.Replace(readFile(t, w.configPath()), `timeout = "5s"`, `timeout = "2s"`, 1))
+	w.edit(`timeout = "5s"`, `timeout = "2s"`)
 	w.srv.SetDefault(standin.Status(500))
 	r := w.run("token")
 	mustFail(t, r, 1, "500")
@@ -301,7 +302,7 @@ func TestStaleWhileFailing(t *testing.T) {
 	obtained := time.Now().Add(-57 * time.Minute)
 	seeded := w.srv.Issue(3 * time.Minute)
 	w.seed(seeded, obtained, obtained.Add(time.Hour))
-	w.writeConfig(strings.Replace(readFile(t, w.configPath()), `timeout = "5s"`, `timeout = "1s"`, 1))
+	w.edit(`timeout = "5s"`, `timeout = "1s"`)
 
 	r := w.run("token", "--format", "raw")
 	mustSucceed(t, r)
@@ -317,7 +318,7 @@ func TestStaleWhileFailing(t *testing.T) {
 // serves; with cache = "keyring" the same is an error.
 func TestNoSessionBusFallsBackToFile(t *testing.T) {
 	w := newWorld(t, standin.Options{}, "")
-	w.writeConfig(strings.Replace(readFile(t, w.configPath()), `cache = "file"`, `cache = "auto"`, 1))
+	w.edit(`cache = "file"`, `cache = "auto"`)
 	w.env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=" + w.root + "/no-such-bus"
 	mustSucceed(t, w.run("token"))
 	mustSucceed(t, w.run("token"))
@@ -328,7 +329,7 @@ func TestNoSessionBusFallsBackToFile(t *testing.T) {
 		t.Errorf("no file cache entry: %v", err)
 	}
 
-	w.writeConfig(strings.Replace(readFile(t, w.configPath()), `cache = "auto"`, `cache = "keyring"`, 1))
+	w.edit(`cache = "auto"`, `cache = "keyring"`)
 	mustFail(t, w.run("token", "--force"), 1, "keyring is unavailable")
 }
 
@@ -336,8 +337,7 @@ func TestNoSessionBusFallsBackToFile(t *testing.T) {
 func TestRealKeyring(t *testing.T) {
 	w := newWorld(t, standin.Options{}, "")
 	w.useKeyring()
-	w.writeConfig(strings.NewReplacer(`cache = "file"`, `cache = "keyring"`,
-		`client_secret_env = "C3_TEST_SECRET"`, "").Replace(readFile(t, w.configPath())))
+	w.edit(`cache = "file"`, `cache = "keyring"`, `client_secret_env = "C3_TEST_SECRET"`, "")
 	delete(w.env, "C3_TEST_SECRET")
 	t.Cleanup(func() { w.run("secret", "delete"); w.run("logout") })
 
@@ -395,7 +395,8 @@ func TestUsageAndFailures(t *testing.T) {
 		{"bad format", []string{"token", "--format", "xml"}, 2, `unknown format "xml"`},
 		{"stray argument", []string{"token", "extra"}, 2, "no arguments"},
 		{"unknown profile", []string{"token", "--profile", "nope"}, 1, `unknown profile "nope"`},
-		{"missing config", []string{"token", "--config", "/nonexistent/c.toml"}, 1, "/nonexistent/c.toml"},
+		{"missing config", []string{"token", "--config", "/nonexistent/c.toml"}, 1,
+			"/nonexistent/c.toml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

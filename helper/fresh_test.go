@@ -13,22 +13,23 @@ func TestFresh(t *testing.T) {
 		obtained := now.Add(-obtainedAgo)
 		return cache.Entry{ObtainedAt: obtained, ExpiresAt: obtained.Add(lifetime)}
 	}
+	const minTTL = 5 * time.Minute
 	tests := []struct {
 		name   string
 		e      cache.Entry
 		minTTL time.Duration
 		want   bool
 	}{
-		{"new hour token", entry(0, time.Hour), 5 * time.Minute, true},
-		{"6m left of an hour", entry(54*time.Minute, time.Hour), 5 * time.Minute, true},
-		{"4m left of an hour", entry(56*time.Minute, time.Hour), 5 * time.Minute, false},
-		{"exactly min_ttl left", entry(55*time.Minute, time.Hour), 5 * time.Minute, false},
-		{"expired", entry(2*time.Hour, time.Hour), 5 * time.Minute, false},
-		{"4m token, 1m old", entry(time.Minute, 4*time.Minute), 5 * time.Minute, true},
-		{"4m token, 2m old (half-life)", entry(2*time.Minute, 4*time.Minute), 5 * time.Minute, false},
+		{"new hour token", entry(0, time.Hour), minTTL, true},
+		{"6m left of an hour", entry(54*time.Minute, time.Hour), minTTL, true},
+		{"4m left of an hour", entry(56*time.Minute, time.Hour), minTTL, false},
+		{"exactly min_ttl left", entry(55*time.Minute, time.Hour), minTTL, false},
+		{"expired", entry(2*time.Hour, time.Hour), minTTL, false},
+		{"4m token, 1m old", entry(time.Minute, 4*time.Minute), minTTL, true},
+		{"4m token, 2m old (half-life)", entry(2*time.Minute, 4*time.Minute), minTTL, false},
 		{"zero min_ttl, 1s left", entry(time.Hour-time.Second, time.Hour), 0, true},
-		{"obtained 30s ahead (clock skew)", entry(-30*time.Second, time.Hour), 5 * time.Minute, true},
-		{"obtained 2h ahead (clock went back)", entry(-2*time.Hour, 3*time.Hour), 5 * time.Minute, false},
+		{"obtained 30s ahead (clock skew)", entry(-30*time.Second, time.Hour), minTTL, true},
+		{"obtained 2h ahead (clock went back)", entry(-2*time.Hour, 3*time.Hour), minTTL, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -103,8 +103,9 @@ func secretFromFile(path string) (string, error) {
 	defer f.Close()
 	info, err := f.Stat()
 	if err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return "", withHint(fmt.Errorf("client_secret_file %s is open to group or others (mode %04o)",
-			path, info.Mode().Perm()), "run chmod 600 "+path)
+		err := fmt.Errorf("client_secret_file %s is open to group or others (mode %04o)", path,
+			info.Mode().Perm())
+		return "", withHint(err, "run chmod 600 "+path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxSecretSize))
 	if err != nil {
