@@ -108,14 +108,21 @@ func (r *runner) dispatch(args []string) error {
 		return r.runCommand(lookup("git-credential"), args[1:])
 	}
 	rest := args[1:]
-	if len(rest) == 0 {
-		return usageError("no command given")
+	if len(rest) > 0 {
+		switch rest[0] {
+		case "-h", "-help", "--help":
+			return r.runCommand(lookup("help"), nil)
+		case "-version", "--version":
+			return r.runCommand(lookup("version"), nil)
+		}
 	}
-	switch rest[0] {
-	case "-h", "-help", "--help":
-		return r.runCommand(lookup("help"), nil)
-	case "-version", "--version":
-		return r.runCommand(lookup("version"), nil)
+	// The flags every command takes may also come before it: c3cred --profile prod token.
+	fs := r.commonFlags("c3cred")
+	if err := fs.Parse(rest); err != nil {
+		return usageError(err.Error())
+	}
+	if rest = fs.Args(); len(rest) == 0 {
+		return usageError("no command given")
 	}
 	c := lookup(rest[0])
 	if c == nil {
@@ -130,13 +137,17 @@ func (r *runner) runCommand(c *command, args []string) error {
 }
 
 // flags returns a flag set for the current command with the flags every command takes.
-func (r *runner) flags() *flag.FlagSet {
-	fs := flag.NewFlagSet(r.cmd.name, flag.ContinueOnError)
+func (r *runner) flags() *flag.FlagSet { return r.commonFlags(r.cmd.name) }
+
+// commonFlags returns a flag set holding the flags every command takes. Their defaults are the
+// values already set, so that flags given before the command are kept.
+func (r *runner) commonFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&r.configPath, "config", "", "")
-	fs.StringVar(&r.profile, "profile", "", "")
-	fs.BoolVar(&r.verbose, "verbose", false, "")
-	fs.BoolVar(&r.verbose, "v", false, "")
+	fs.StringVar(&r.configPath, "config", r.configPath, "")
+	fs.StringVar(&r.profile, "profile", r.profile, "")
+	fs.BoolVar(&r.verbose, "verbose", r.verbose, "")
+	fs.BoolVar(&r.verbose, "v", r.verbose, "")
 	return fs
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,34 @@ func TestCommandHelp(t *testing.T) {
 					t.Errorf("%v does not explain %s:\n%s", args, want, out)
 				}
 			}
+		}
+	}
+}
+
+// TestFlagsBeforeCommand checks that the flags every command takes work before the command too,
+// and that a flag after the command wins.
+func TestFlagsBeforeCommand(t *testing.T) {
+	dir := t.TempDir()
+	config := dir + "/config.toml"
+	body := "[profiles.a]\nurl = \"https://a.example/app\"\nclient_id = \"a\"\n" +
+		"[profiles.b]\nurl = \"https://b.example/app\"\nclient_id = \"b\"\n"
+	if err := os.WriteFile(config, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", config, "--profile", "zz", "status"}, ""},
+		{[]string{"--config", config, "--profile", "zz", "token"}, `unknown profile "zz"`},
+		{[]string{"--config", config, "--profile", "zz", "token", "--profile", "yy"},
+			`unknown profile "yy"`},
+		{[]string{"--nope", "token"}, "flag provided but not defined: -nope"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := runCLI(t, nil, "", tt.args...)
+		if tt.want == "" && code != 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", tt.args, code, errOut, tt.want)
 		}
 	}
 }
