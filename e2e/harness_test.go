@@ -218,11 +218,17 @@ func (w *world) scanForLeaks() {
 	}
 }
 
-// mustSucceed fails the test unless r exited 0 with a clean stderr.
+// mustSucceed fails the test unless r exited 0 and every line it wrote to stderr, if any (a
+// warning, a debug line), starts "c3cred: ".
 func mustSucceed(t *testing.T, r *result) {
 	t.Helper()
 	if r.code != 0 {
 		t.Fatalf("want exit 0:\n%v", r)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+		if line != "" && !strings.HasPrefix(line, "c3cred: ") {
+			t.Fatalf("a stderr line does not start \"c3cred: \":\n%v", r)
+		}
 	}
 }
 
