@@ -677,36 +677,6 @@ func silentBus(t *testing.T) string {
 	return "unix:path=" + path
 }
 
-// TestFiftyColdCallers starts 50 processes at once on an empty cache, while the platform takes
-// 300ms to answer: one token request between them, and every one prints that token.
-func TestFiftyColdCallers(t *testing.T) {
-	w := newWorld(t, standin.Options{}, "")
-	w.srv.Script(standin.Delay(300*time.Millisecond, standin.OK()))
-	const n = 50
-	results := make([]*result, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { results[i] = w.run("token", "--format", "raw") })
-	}
-	wg.Wait()
-
-	for _, r := range results {
-		mustSucceed(t, r)
-		if r.stdout != results[0].stdout || r.stderr != "" {
-			t.Fatalf("callers differ: %q, then:\n%v", results[0].stdout, r)
-		}
-		if r.elapsed > 5*time.Second {
-			t.Errorf("a caller took %v, past its timeout", r.elapsed)
-		}
-	}
-	if !w.srv.Valid(strings.TrimSpace(results[0].stdout)) {
-		t.Errorf("the callers printed a token the stand-in does not know")
-	}
-	if got := w.requests(); got != 1 {
-		t.Errorf("%d callers made %d token requests, want 1", n, got)
-	}
-}
-
 // startHolder starts a c3cred that takes the refresh lock and then hangs on the token endpoint,
 // and returns once its request has arrived.
 func startHolder(t *testing.T, w *world) *exec.Cmd {

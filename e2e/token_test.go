@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -222,30 +223,37 @@ func readFile(t *testing.T, path string) string {
 	return string(data)
 }
 
-// TestParallelColdCallers starts 20 processes on an empty cache: one token request between them,
-// and every one prints the same token.
+// TestParallelColdCallers starts 20, then 50, processes at once on an empty cache while the
+// platform takes 300ms to answer: one token request between them, every one prints that token,
+// and none waits past its timeout.
 func TestParallelColdCallers(t *testing.T) {
-	w := newWorld(t, standin.Options{}, "")
-	w.srv.Script(standin.Delay(300*time.Millisecond, standin.OK()))
-	const n = 20
-	results := make([]*result, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = w.run("token", "--format", "raw")
-		}()
-	}
-	wg.Wait()
-	for _, r := range results {
-		mustSucceed(t, r)
-		if r.stdout != results[0].stdout {
-			t.Fatalf("callers printed different tokens: %q and %q", r.stdout, results[0].stdout)
-		}
-	}
-	if got := w.requests(); got != 1 {
-		t.Errorf("%d callers made %d token requests, want 1", n, got)
+	for _, n := range []int{20, 50} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			w := newWorld(t, standin.Options{}, "")
+			w.srv.Script(standin.Delay(300*time.Millisecond, standin.OK()))
+			results := make([]*result, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { results[i] = w.run("token", "--format", "raw") })
+			}
+			wg.Wait()
+
+			for _, r := range results {
+				mustSucceed(t, r)
+				if r.stdout != results[0].stdout || r.stderr != "" {
+					t.Fatalf("callers differ: %q, then:\n%v", results[0].stdout, r)
+				}
+				if r.elapsed > 5*time.Second {
+					t.Errorf("a caller took %v, past its timeout", r.elapsed)
+				}
+			}
+			if !w.srv.Valid(strings.TrimSpace(results[0].stdout)) {
+				t.Errorf("the callers printed a token the stand-in does not know")
+			}
+			if got := w.requests(); got != 1 {
+				t.Errorf("%d callers made %d token requests, want 1", n, got)
+			}
+		})
 	}
 }
 
