@@ -108,17 +108,15 @@ func (r *runner) dispatch(args []string) error {
 		return r.runCommand(lookup("git-credential"), args[1:])
 	}
 	rest := args[1:]
-	if len(rest) > 0 {
-		switch rest[0] {
-		case "-h", "-help", "--help":
-			return r.runCommand(lookup("help"), nil)
-		case "-version", "--version":
-			return r.runCommand(lookup("version"), nil)
-		}
+	if len(rest) > 0 && (rest[0] == "-version" || rest[0] == "--version") {
+		return r.runCommand(lookup("version"), nil)
 	}
 	// The flags every command takes may also come before it: c3cred --profile prod token.
 	fs := r.commonFlags("c3cred")
-	if err := fs.Parse(rest); err != nil {
+	switch err := fs.Parse(rest); {
+	case errors.Is(err, flag.ErrHelp):
+		return r.runCommand(lookup("help"), nil)
+	case err != nil:
 		return usageError(err.Error())
 	}
 	if rest = fs.Args(); len(rest) == 0 {
