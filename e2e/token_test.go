@@ -104,8 +104,11 @@ func TestRenewal(t *testing.T) {
 		{"expired", -2 * time.Hour, time.Hour, nil, true},
 		{"--min-ttl asks for more", -30 * time.Minute, time.Hour,
 			[]string{"--min-ttl", "45m"}, true},
+		{"--min-ttl near the lifetime", -5 * time.Minute, time.Hour,
+			[]string{"--min-ttl", "59m"}, true},
 		{"--force", -time.Minute, time.Hour, []string{"--force"}, true},
-		// A token living 4m with min_ttl 5m is renewed at half-life, not on every call.
+		// A token living 4m, no longer than min_ttl (5m), is renewed at half-life, not on
+		// every call.
 		{"short-lived, before half-life", -time.Minute, 4 * time.Minute, nil, false},
 		{"short-lived, after half-life", -3 * time.Minute, 4 * time.Minute, nil, true},
 		{"obtained in the future: clock went back", time.Hour, 2 * time.Hour, nil, true},

@@ -151,15 +151,18 @@ func (h *Helper) lookup(store cache.Store, key string,
 	return e, fresh, nil
 }
 
-// Fresh reports whether a cached token may be handed out at now. It must have more than minTTL
-// left; but a token whose whole life is shorter than 2×minTTL is renewed at half-life instead, so
-// that a short-lived token is used for half its life rather than refetched on every call.
+// Fresh reports whether a cached token may be handed out at now: it must have more than minTTL
+// left. A token whose whole life is no longer than minTTL could never pass that, and would be
+// fetched again on every call; it is renewed at half-life instead.
 // An entry obtained in the future means the clock went back: its age is unknown, so it is stale.
 func Fresh(e cache.Entry, minTTL time.Duration, now time.Time) bool {
 	if clockWentBack(e, now) {
 		return false
 	}
-	margin := min(minTTL, e.ExpiresAt.Sub(e.ObtainedAt)/2)
+	margin := minTTL
+	if life := e.ExpiresAt.Sub(e.ObtainedAt); life <= minTTL {
+		margin = life / 2
+	}
 	return e.ExpiresAt.Sub(now) > margin
 }
 
