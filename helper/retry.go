@@ -16,14 +16,21 @@ const (
 
 // retry calls attempt until it succeeds, fails for good, or ctx leaves no time for another try.
 // Connection failures, 429 and 5xx are worth another try; a Retry-After header sets the wait.
+// When time runs out during an attempt, the failure reported is the previous attempt's: "ran out
+// of time" would hide what the server kept doing.
 func retry[T any](ctx context.Context, log *Log,
 	attempt func(context.Context) (T, error)) (T, error) {
 	backoff := firstBackoff
+	var last error
 	for n := 1; ; n++ {
 		v, err := attempt(ctx)
+		if last != nil && errors.Is(err, context.DeadlineExceeded) {
+			return v, fmt.Errorf("%w (gave up after %d attempts: no time left)", last, n)
+		}
 		if err == nil || !transient(err) {
 			return v, err
 		}
+		last = err
 
 		wait, asked := jitter(backoff), false
 		var terr *TokenError
