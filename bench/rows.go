@@ -88,10 +88,6 @@ func fileRows(t *table, w *world, hello proc, n int) error {
 // kubectlRow times a cached `kubectl` as kubectl runs it.
 func kubectlRow(t *table, w *world, hello proc, n int) error {
 	const what = "`kubectl`, cached, file"
-	if ok, err := w.hasCommand("kubectl"); !ok {
-		t.skip(what, "c3cred has no kubectl command yet (cli/kubectl.go)")
-		return err
-	}
 	progress("kubectl, cached, file: against hello, %d pairs", n)
 	p := w.c3cred("kubectl")
 	p.env = append(slices.Clone(p.env), "KUBERNETES_EXEC_INFO="+execInfo)
@@ -106,10 +102,6 @@ func kubectlRow(t *table, w *world, hello proc, n int) error {
 // gitRow times git-credential-c3 get as git calls it: by that name, with the request on stdin.
 func gitRow(t *table, w *world, hello proc, n int) error {
 	const what = "`git-credential get`, cached, file"
-	if ok, err := w.hasCommand("git-credential"); !ok {
-		t.skip(what, "c3cred has no git-credential command yet (cli/git.go)")
-		return err
-	}
 	progress("git-credential get, cached, file: against hello, %d pairs", n)
 	p, err := w.gitGet()
 	if err != nil {

@@ -39,7 +39,8 @@ func newWorld(parent, bin string, copies []string, srv *standin.Server, backend 
 	if err != nil {
 		return nil, err
 	}
-	env := map[string]string{"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", secretVar: srv.ClientSecret}
+	env := map[string]string{"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+		secretVar: srv.ClientSecret}
 	for name, sub := range map[string]string{"HOME": "home", "XDG_CONFIG_HOME": "config",
 		"XDG_CONFIG_DIRS": "etc-xdg", "XDG_STATE_HOME": "state", "XDG_CACHE_HOME": "cache",
 		"XDG_DATA_HOME": "data", "XDG_DATA_DIRS": "share", "XDG_RUNTIME_DIR": "run"} {
@@ -128,18 +129,4 @@ func parseToken(stdout string) (string, error) {
 			len(stdout))
 	}
 	return reply.AccessToken, nil
-}
-
-// hasCommand reports whether c3cred's help lists the command name.
-func (w *world) hasCommand(name string) (bool, error) {
-	stdout, _, err := w.c3cred("help").output()
-	if err != nil {
-		return false, err
-	}
-	for _, line := range strings.Split(stdout, "\n") {
-		if fields := strings.Fields(line); len(fields) > 0 && fields[0] == name {
-			return true, nil
-		}
-	}
-	return false, nil
 }
