@@ -17,9 +17,12 @@ type Log struct {
 	Verbose bool
 }
 
+// Debugging reports whether Debugf writes anything, so a caller can skip preparing its arguments.
+func (l *Log) Debugging() bool { return l != nil && l.Verbose }
+
 // Debugf logs a step of the flow when verbose.
 func (l *Log) Debugf(format string, args ...any) {
-	if l != nil && l.Verbose {
+	if l.Debugging() {
 		fmt.Fprintf(l.W, "c3cred: debug: "+format+"\n", args...)
 	}
 }

@@ -146,8 +146,10 @@ func (h *Helper) lookup(store cache.Store, key string,
 		return e, false, nil
 	}
 	fresh := Fresh(e, minTTL, h.Now())
-	h.Log.Debugf("cache hit (%s): token %s, %v left, fresh=%v", store.Name(),
-		Fingerprint(e.AccessToken), e.ExpiresAt.Sub(h.Now()).Round(time.Second), fresh)
+	if h.Log.Debugging() { // the fingerprint hashes the token: not work for every cache hit
+		h.Log.Debugf("cache hit (%s): token %s, %v left, fresh=%v", store.Name(),
+			Fingerprint(e.AccessToken), e.ExpiresAt.Sub(h.Now()).Round(time.Second), fresh)
+	}
 	return e, fresh, nil
 }
 
